@@ -1,0 +1,10 @@
+"""Blueprints: each parses the request, calls a service, renders or redirects."""
+
+
+def register_blueprints(app) -> None:
+    from . import auth, classes, lessons, main
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(lessons.bp)
+    app.register_blueprint(classes.bp)
