@@ -386,6 +386,9 @@ def _yaml_error(exc: Exception, errors: _Errors) -> None:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
+        context = f"{context} (started on line {context_mark.line + 2})"
     reason = f"{context}, {problem}" if context and problem and context not in problem else problem
     if mark is not None:
         # The YAML text starts on the file's line 2 (after the opening ---).

@@ -48,8 +48,8 @@ ALLOWED_TAGS = frozenset(
         "p", "br", "hr",
         "h1", "h2", "h3", "h4", "h5", "h6",
         "ul", "ol", "li", "dl", "dt", "dd",
-        "em", "strong", "b", "i", "s", "del",
-        "code", "pre", "kbd", "blockquote",
+        "em", "strong", "b", "i",
+        "code", "pre", "blockquote",
         "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
         "a", "sup", "sub", "abbr",
         "div",  # only for the footnote list and [TOC]; carries no free attributes
@@ -94,6 +94,9 @@ _DROP_WITH_CONTENT = {
 EXTERNAL_LINK_REL = "noopener noreferrer nofollow"
 
 _ID_VALUE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_:.-]{0,127}")
+# The lesson page numbers its source list id="source-N" and citations link
+# there; rendered text must not take those ids (a heading "Source 2" would).
+_RESERVED_ID = re.compile(r"source-[0-9]+")
 _SMALL_NUMBER = re.compile(r"[0-9]{1,4}")
 _SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):")
 # Browsers ignore ASCII whitespace and control characters in URLs
@@ -119,7 +122,7 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
             return None
         return value
     if attr == "id":
-        return value if _ID_VALUE.fullmatch(value) else None
+        return value if _ID_VALUE.fullmatch(value) and not _RESERVED_ID.fullmatch(value) else None
     if attr in ("start", "colspan", "rowspan"):
         return value if _SMALL_NUMBER.fullmatch(value.strip()) else None
     return value
@@ -235,6 +238,8 @@ def _slugify(value: str, separator: str) -> str:
     # Like the toc default, but numbers repeated headings itself: the toc
     # extension's own de-duplication is quadratic in the number of repeats.
     base = _toc_slugify(value, separator)
+    if _RESERVED_ID.fullmatch(base):
+        base += f"{separator}heading"
     counts: dict[str, int] = _local.slug_counts
     n = counts.get(base, 0)
     counts[base] = n + 1

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -450,7 +452,8 @@ def test_yaml_error_in_a_quoted_string_line(lessons_dir):
     assert error.startswith("lessons/x.md: line ")
     assert "YAML error" in error
     reported = int(error.split("line ")[1].split(":")[0])
-    assert reported >= i + 1  # PyYAML notices the problem at or after the opening quote
+    assert reported > i + 1  # PyYAML notices the problem after the opening quote...
+    assert f"while scanning a quoted scalar (started on line {i + 1})" in error  # ...and says where it began
 
 
 def test_impossible_date_is_an_error_not_a_crash(lessons_dir):
@@ -717,3 +720,51 @@ def test_check_and_check_lessons(lessons_dir):
 
 def test_check_lessons_on_an_empty_directory(lessons_dir):
     assert check_lessons(lessons_dir) == ([], True)
+
+
+# --- robustness ---------------------------------------------------------------------------
+
+
+def _paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _paths(v, prefix + (i,))
+
+
+_PATHS = [p for p in _paths(minimal()) if p]
+_YAML_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False) | st.text(max_size=30)
+    | st.dates(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(_PATHS), _YAML_VALUES, st.booleans())
+def test_any_broken_field_gives_errors_not_exceptions(lessons_dir, path, value, delete):
+    data = minimal()
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    if delete:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    entry = parse_lesson(write(lessons_dir, "x.md", data))
+    assert isinstance(entry, (Lesson, BrokenLesson))
+    if isinstance(entry, BrokenLesson):
+        assert entry.errors and all(e.startswith("lessons/x.md: ") for e in entry.errors)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300))
+def test_any_file_text_gives_a_lesson_or_errors(lessons_dir, text):
+    path = lessons_dir / "x.md"
+    path.write_bytes(("---\n" + text).encode("utf-8", "surrogatepass"))
+    entry = parse_lesson(path)
+    assert isinstance(entry, (Lesson, BrokenLesson))

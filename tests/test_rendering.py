@@ -170,6 +170,13 @@ def test_toc_and_heading_ids():
     assert {"#the-charter", "#article-24", "#article-24_1", "#my-id"} <= set(links(out))
 
 
+def test_source_ids_are_left_to_the_lesson_page():
+    out = render_markdown("[TOC]\n\n## Source 2\n\n## Other {: #source-3 }\n")
+    ids = [a.get("id") for t, a in tags_of(out) if t == "h2"]
+    assert ids == ["source-2-heading", None]
+    assert "#source-2-heading" in links(out)
+
+
 def test_many_repeated_headings_get_unique_ids_quickly():
     start = time.perf_counter()
     out = render_markdown("## Same\n\n" * 3000)
