@@ -325,6 +325,8 @@ class _Validator:
         return value
 
     def text_list(self, value: Any, path: str, *, at_least: int = 0) -> list[str]:
+        if value is None and at_least == 0:
+            return []  # "standards:" with nothing after it: an empty list
         items = self.list_of(value, path)
         if items is None:
             return []

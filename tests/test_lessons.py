@@ -177,6 +177,17 @@ def test_unquoted_date_and_text_year_are_accepted(lessons_dir):
     assert lesson.source("icj").year == "n.d."
 
 
+def test_empty_values_for_fields_that_may_be_empty(lessons_dir):
+    text = lesson_text(minimal())
+    for field in ("standards", "vocabulary"):
+        start = text.index(f"{field}:")
+        end = text.index("\n", text.index("\n", start) + 1) if field == "standards" else text.index("sources:")
+        text = text[:start] + f"{field}:\n" + text[end:].lstrip("\n")
+    lesson = parse_lesson(write(lessons_dir, "x.md", text))
+    assert isinstance(lesson, Lesson), getattr(lesson, "errors", None)
+    assert lesson.standards == [] and lesson.vocabulary == []
+
+
 def test_default_rubric():
     assert [c.key for c in DEFAULT_RUBRIC] == ["claim", "evidence", "reasoning", "rebuttal"]
     for criterion in DEFAULT_RUBRIC:
