@@ -60,6 +60,69 @@ def backup_command(path):
     click.echo(f"Backup written to {path}; integrity check: {result}")
 
 
+@click.command("seed-demo")
+def seed_demo_command():
+    """Load a demo classroom: a teacher, 24 students, an assignment with work in progress."""
+    from .lessons import LessonLibrary
+    from .services import demo
+    from .services.assignments import MotionChoice
+
+    lesson = LessonLibrary(current_app.config["LESSONS_DIR"]).get("what-is-sovereignty")
+    motion = lesson.motion("consent-required") if lesson else None
+    if motion is None:
+        raise click.ClickException("The demo needs the lesson 'what-is-sovereignty' with its motion 'consent-required'.")
+    choice = MotionChoice(lesson.slug, motion.id, tuple(motion.sides), tuple(r.key for r in motion.roles))
+    try:
+        result = demo.seed(_db(), lesson_slug=lesson.slug, motion=choice)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Demo ready: sign in as {demo.DEMO_TEACHER} / {demo.DEMO_TEACHER_PASSWORD} "
+               f"(class of {result['students']}; students sign in with their usernames and '{demo.DEMO_STUDENT_PASSWORD}').")
+
+
+def _student_id(db, username: str) -> int:
+    user = accounts.get_user_by_username(db, username)
+    if user is None or user.role != "student":
+        raise click.ClickException(f"No student with the username '{username}'.")
+    return user.id
+
+
+@click.command("export-student")
+@click.argument("username")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="write to this file instead of the screen")
+def export_student_command(username, output):
+    """Print everything stored about a student as JSON."""
+    import json
+
+    from .services import privacy
+
+    db = _db()
+    data = privacy.export_student(db, _student_id(db, username), include_unreleased_feedback=True)
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        click.echo(f"Wrote {output}")
+    else:
+        click.echo(text)
+
+
+@click.command("delete-student")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+def delete_student_command(username, yes):
+    """Delete a student and every trace of them (their classes, positions, work and feedback)."""
+    from .services import privacy
+
+    db = _db()
+    student_id = _student_id(db, username)
+    if not yes:
+        click.confirm(f"Delete {username} and all of their work for good?", abort=True)
+    privacy.delete_student(db, student_id)
+    click.echo(f"Deleted {username}.")
+
+
 def init_app(app) -> None:
-    for command in (migrate_command, create_teacher_command, check_lessons_command, backup_command):
+    for command in (migrate_command, create_teacher_command, check_lessons_command, backup_command, seed_demo_command,
+                    export_student_command, delete_student_command):
         app.cli.add_command(command)

@@ -221,10 +221,18 @@ def set_security_headers(response):
     return response
 
 
+def ordinal(n) -> str:
+    if not isinstance(n, int):
+        return ""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def init_app(app) -> None:
     from .timezones import format_local
 
     app.jinja_env.filters["localtime"] = format_local
+    app.jinja_env.filters["ordinal"] = ordinal
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     csrf.init_app(app)
     login_manager.init_app(app)

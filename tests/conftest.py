@@ -145,3 +145,35 @@ def table_snapshot(db_path: str) -> dict[str, list[tuple]]:
         return {n: [tuple(r) for r in conn.execute(f"SELECT * FROM [{n}] ORDER BY rowid")] for n in names if n != "login_failures"}
     finally:
         conn.conn.close()
+
+
+LESSON, MOTION = "what-is-sovereignty", "consent-required"
+
+
+def create_assignment(client, class_id, lesson=LESSON, motion=MOTION, fmt="two-sides", **fields):
+    data = {"lesson": lesson, "motion": motion, "format": fmt, "group_size": "4", "due_at": "", "instructions": ""}
+    data.update(fields)
+    response = post_form(client, f"/classes/{class_id}/assignments/new", data, token_from=f"/classes/{class_id}/assignments/new?lesson={lesson}")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return int(response.headers["Location"].rstrip("/").split("/")[-1])
+
+
+def draw_positions(client, assignment_id, seed="", absent=()):
+    response = post_form(client, f"/assignments/{assignment_id}/positions", {"seed": str(seed), "absent": [str(a) for a in absent]}, token_from=f"/assignments/{assignment_id}")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return response
+
+
+def positions_of(db_path, assignment_id) -> dict[int, dict]:
+    conn = database.connect(db_path)
+    try:
+        return {r["student_id"]: dict(r) for r in conn.execute("SELECT * FROM positions WHERE assignment_id = ?", [assignment_id])}
+    finally:
+        conn.conn.close()
+
+
+def add_students(client, class_id, names: list[str]) -> list[tuple[str, str]]:
+    """Add students by name; returns (username, password) pairs from the credentials page."""
+    response = post_form(client, f"/classes/{class_id}/students", {"names": "\n".join(names)}, token_from=f"/classes/{class_id}")
+    html = response.get_data(as_text=True)
+    return re.findall(r'<dt>Username</dt><dd class="mono">([^<]+)</dd>\s*<dt>Password</dt><dd class="mono">([^<]+)</dd>', html)

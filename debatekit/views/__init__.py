@@ -2,9 +2,11 @@
 
 
 def register_blueprints(app) -> None:
-    from . import auth, classes, lessons, main
+    from . import assignments, auth, classes, lessons, main, submissions
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(lessons.bp)
     app.register_blueprint(classes.bp)
+    app.register_blueprint(assignments.bp)
+    app.register_blueprint(submissions.bp)

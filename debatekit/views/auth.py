@@ -152,6 +152,21 @@ def account():
     return render_form("auth/account.html", error=error)
 
 
+@bp.route("/account/my-data.json")
+@login_required
+def my_data():
+    """A student downloads everything the kit stores about them."""
+    from flask import jsonify  # noqa: PLC0415
+
+    from ..services import privacy  # noqa: PLC0415
+
+    if not current_user.is_student:
+        return redirect(url_for("auth.account"))
+    response = jsonify(privacy.export_student(get_db(), current_user.id))
+    response.headers["Content-Disposition"] = f'attachment; filename="my-data-{current_user.username}.json"'
+    return response
+
+
 for _endpoint in ("auth.signup", "auth.login", "auth.join"):
     keeps_form(_endpoint, public=True)
 keeps_form("auth.account")

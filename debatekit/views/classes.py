@@ -157,5 +157,21 @@ def remove_student(class_id: int, student_id: int):
     return redirect(url_for("classes.show", class_id=class_id))
 
 
+@bp.route("/<int:class_id>/students/<int:student_id>/delete", methods=["POST"])
+def delete_student(class_id: int, student_id: int):
+    from ..services import privacy  # noqa: PLC0415
+
+    klass, student = get_student_in_class(current_user, class_id, student_id)
+    if request.form.get("confirm") != student["username"]:
+        flash(f"To delete {student['display_name']} for good, type their username ({student['username']}) to confirm.", "warning")
+        return redirect(url_for("classes.show", class_id=class_id) + "#delete-student")
+    try:
+        privacy.delete_student(get_db(), student["id"], requested_by_teacher=current_user.id)
+    except ServiceError as exc:
+        return _class_page(klass, error=exc)
+    flash(f"{student['display_name']} and all of their work were deleted.", "success")
+    return redirect(url_for("classes.show", class_id=class_id))
+
+
 keeps_form("classes.index")
 keeps_form("classes.add_students")

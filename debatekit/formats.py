@@ -1,0 +1,123 @@
+"""Debate formats teachers run, with their speech timings (pure data, no Flask).
+
+Source: shared/formats.md (league pages on Public Forum and Lincoln-Douglas
+debate, SERC's Structured Academic Controversy guide, hearing role-plays).
+Every preset is a starting point the teacher can change on the projector.
+The projector timer and the debate-day packets both read these presets, so a
+printed speaking order always matches the clock on the wall.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str
+    minutes: float
+    speaker: str = ""  # which team or role speaks: "pro", "con", "both", "all", or ""
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str
+    label: str
+    segments: tuple[Segment, ...]
+    prep_minutes_per_team: float = 0
+    note: str = ""
+
+    @property
+    def total_minutes(self) -> float:
+        return sum(s.minutes for s in self.segments) + 2 * self.prep_minutes_per_team
+
+
+PUBLIC_FORUM = Preset(
+    "public-forum",
+    "Public Forum (classroom)",
+    (
+        Segment("First constructive", 4, "pro"),
+        Segment("Second constructive", 4, "con"),
+        Segment("Crossfire", 3, "both"),
+        Segment("First rebuttal", 4, "pro"),
+        Segment("Second rebuttal", 4, "con"),
+        Segment("Crossfire", 3, "both"),
+        Segment("First summary", 3, "pro"),
+        Segment("Second summary", 3, "con"),
+        Segment("Grand crossfire", 3, "both"),
+        Segment("First final focus", 2, "pro"),
+        Segment("Second final focus", 2, "con"),
+    ),
+    prep_minutes_per_team=3,
+    note="A coin flip decides: the winner picks the side or the speaking order, the other team the other. "
+    "The order above assumes Pro speaks first. Each team has 3 minutes of prep to use whenever it chooses.",
+)
+
+LINCOLN_DOUGLAS = Preset(
+    "lincoln-douglas",
+    "Lincoln–Douglas style",
+    (
+        Segment("Affirmative constructive", 6, "pro"),
+        Segment("Cross-examination", 3, "con"),
+        Segment("Negative constructive", 7, "con"),
+        Segment("Cross-examination", 3, "pro"),
+        Segment("First affirmative rebuttal", 4, "pro"),
+        Segment("Negative rebuttal", 6, "con"),
+        Segment("Second affirmative rebuttal", 3, "pro"),
+    ),
+    prep_minutes_per_team=3,
+    note="One against one. Each case names a value and a criterion. Sides alternate across rounds.",
+)
+
+STRUCTURED_ACADEMIC_CONTROVERSY = Preset(
+    "sac",
+    "Structured Academic Controversy",
+    (
+        Segment("Prepare", 5, "all"),
+        Segment("Presentations: pair A, then pair B (the other pair takes notes)", 10, "both"),
+        Segment("Reverse positions and present again", 10, "both"),
+        Segment("Drop roles: write a consensus statement", 10, "all"),
+        Segment("Report", 5, "all"),
+    ),
+    note="Quads of two pairs. Pair A argues yes and pair B no; halfway, they switch; at the end they drop roles.",
+)
+
+
+def hearing(role_count: int) -> Preset:
+    """Stakeholder role-play as a hearing: 2-minute openings per role, committee
+    questions, 1-minute closings, a vote."""
+    role_count = max(1, role_count)
+    return Preset(
+        "hearing",
+        "Stakeholder hearing",
+        (
+            Segment(f"Opening statements ({role_count} × 2 min)", 2 * role_count, "all"),
+            Segment("Questions from the committee", 10, "all"),
+            Segment(f"Closing statements ({role_count} × 1 min)", 1 * role_count, "all"),
+            Segment("Committee vote", 3, "all"),
+        ),
+        note="The chair calls each role in the running order. Witnesses answer the committee's questions.",
+    )
+
+
+def presets(role_count: int = 6) -> list[Preset]:
+    return [PUBLIC_FORUM, LINCOLN_DOUGLAS, STRUCTURED_ACADEMIC_CONTROVERSY, hearing(role_count)]
+
+
+def preset_for(fmt: str, role_count: int = 6) -> Preset:
+    """The preset that fits an assignment's format."""
+    if fmt == "sac":
+        return STRUCTURED_ACADEMIC_CONTROVERSY
+    if fmt == "roles":
+        return hearing(role_count)
+    return PUBLIC_FORUM
+
+
+def as_json(preset: Preset) -> dict:
+    return {
+        "key": preset.key,
+        "label": preset.label,
+        "prep_minutes_per_team": preset.prep_minutes_per_team,
+        "note": preset.note,
+        "segments": [{"name": s.name, "seconds": int(round(s.minutes * 60)), "speaker": s.speaker} for s in preset.segments],
+    }
