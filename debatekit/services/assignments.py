@@ -64,6 +64,28 @@ def _clean_group_size(fmt: str, value) -> int | None:
     return size
 
 
+def _clean_dates(timezone: str, due_at: str, cutoff_at: str) -> tuple[str | None, str | None]:
+    """Local date-time inputs in the class's zone -> UTC strings, with the cut-off not before the due date."""
+    try:
+        due_utc = local_input_to_utc(due_at, timezone)
+    except ValueError:
+        raise ServiceError("The due date is not a date and time we understand.", field="due_at") from None
+    try:
+        cutoff_utc = local_input_to_utc(cutoff_at, timezone)
+    except ValueError:
+        raise ServiceError("The cut-off is not a date and time we understand.", field="cutoff_at") from None
+    if due_utc and cutoff_utc and parse_utc(cutoff_utc) < parse_utc(due_utc):
+        raise ServiceError("The cut-off must be at or after the due date.", field="cutoff_at")
+    return due_utc, cutoff_utc
+
+
+def _clean_instructions(instructions: str) -> str:
+    instructions = (instructions or "").strip()
+    if len(instructions) > MAX_INSTRUCTIONS:
+        raise ServiceError(f"Instructions can be at most {MAX_INSTRUCTIONS} characters.", field="instructions")
+    return instructions
+
+
 def create_assignment(
     db,
     class_id: int,
@@ -82,19 +104,8 @@ def create_assignment(
     if fmt == "roles" and len(motion.role_keys) < 2:
         raise ServiceError("This motion has no stakeholder roles; choose another format.", field="format")
     size = _clean_group_size(fmt, group_size)
-    try:
-        due_utc = local_input_to_utc(due_at, timezone)
-    except ValueError:
-        raise ServiceError("The due date is not a date and time we understand.", field="due_at") from None
-    try:
-        cutoff_utc = local_input_to_utc(cutoff_at, timezone)
-    except ValueError:
-        raise ServiceError("The cut-off is not a date and time we understand.", field="cutoff_at") from None
-    if due_utc and cutoff_utc and parse_utc(cutoff_utc) < parse_utc(due_utc):
-        raise ServiceError("The cut-off must be at or after the due date.", field="cutoff_at")
-    instructions = (instructions or "").strip()
-    if len(instructions) > MAX_INSTRUCTIONS:
-        raise ServiceError(f"Instructions can be at most {MAX_INSTRUCTIONS} characters.", field="instructions")
+    due_utc, cutoff_utc = _clean_dates(timezone, due_at, cutoff_at)
+    instructions = _clean_instructions(instructions)
     with write_transaction(db):
         cursor = db.execute(
             """INSERT INTO assignments (class_id, lesson_slug, motion_id, format, group_size, instructions,
@@ -107,16 +118,8 @@ def create_assignment(
 
 
 def update_dates(db, assignment_id: int, timezone: str, *, due_at: str, cutoff_at: str, allow_resubmit: bool, instructions: str) -> None:
-    try:
-        due_utc = local_input_to_utc(due_at, timezone)
-        cutoff_utc = local_input_to_utc(cutoff_at, timezone)
-    except ValueError:
-        raise ServiceError("A date is not a date and time we understand.", field="due_at") from None
-    if due_utc and cutoff_utc and parse_utc(cutoff_utc) < parse_utc(due_utc):
-        raise ServiceError("The cut-off must be at or after the due date.", field="cutoff_at")
-    instructions = (instructions or "").strip()
-    if len(instructions) > MAX_INSTRUCTIONS:
-        raise ServiceError(f"Instructions can be at most {MAX_INSTRUCTIONS} characters.", field="instructions")
+    due_utc, cutoff_utc = _clean_dates(timezone, due_at, cutoff_at)
+    instructions = _clean_instructions(instructions)
     with write_transaction(db):
         db.execute(
             "UPDATE assignments SET due_at = ?, cutoff_at = ?, allow_resubmit = ?, instructions = ? WHERE id = ?",

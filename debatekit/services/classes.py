@@ -16,6 +16,7 @@ JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
 JOIN_CODE_LENGTH = 6
 MAX_CLASS_NAME = 80
 MAX_STUDENTS_PER_BATCH = 200
+UNKNOWN_CODE = "That join code does not match an open class. Check it with your teacher; codes look like ABC-234."
 
 
 @dataclass(frozen=True)
@@ -227,11 +228,7 @@ def find_class_by_code(db, code: str) -> dict | None:
 def join_class(db, code: str, student_id: int) -> dict:
     found = find_class_by_code(db, code)
     if found is None:
-        raise ServiceError(
-            "That join code does not match an open class. Check it with your teacher; "
-            "codes look like ABC-234.",
-            field="join_code",
-        )
+        raise ServiceError(UNKNOWN_CODE, field="join_code")
     with write_transaction(db):
         _enroll(db, found["id"], student_id)
     return found
@@ -241,11 +238,7 @@ def join_as_new_student(db, code: str, *, display_name: str, username: str, pass
     """Create a student account and enroll it, all or nothing."""
     found = find_class_by_code(db, code)
     if found is None:
-        raise ServiceError(
-            "That join code does not match an open class. Check it with your teacher; "
-            "codes look like ABC-234.",
-            field="join_code",
-        )
+        raise ServiceError(UNKNOWN_CODE, field="join_code")
     username = accounts.clean_username(username)
     display_name = accounts.clean_display_name(display_name)
     accounts.check_new_password(password)
