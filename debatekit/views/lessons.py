@@ -17,6 +17,15 @@ def library():
     return lib
 
 
+def with_lesson_titles(rows: list[dict]) -> list[dict]:
+    """Add `title` (the lesson's title, or its slug when the file is gone) to assignment rows."""
+    lib = library()
+    for row in rows:
+        lesson = lib.get(row["lesson_slug"])
+        row["title"] = lesson.title if lesson else row["lesson_slug"]
+    return rows
+
+
 def _matches(lesson, words: list[str]) -> bool:
     haystack = " ".join(
         [lesson.title, lesson.summary, " ".join(lesson.objectives), " ".join(t for t, _ in lesson.vocabulary)]

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..db import get_db
 from ..services import classes
+from .lessons import with_lesson_titles
 
 bp = Blueprint("main", __name__)
 
@@ -25,7 +26,7 @@ def index():
     return render_template(
         "main/student_dashboard.html",
         classes=classes.classes_of_student(db, current_user.id),
-        assignments=assignment_service.assignments_of_student(db, current_user.id),
+        assignments=with_lesson_titles(assignment_service.assignments_of_student(db, current_user.id)),
     )
 
 
