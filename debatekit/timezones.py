@@ -58,7 +58,11 @@ def local_input_to_utc(value: str, tz: str) -> str | None:
     if naive.tzinfo is not None:
         naive = naive.replace(tzinfo=None)
     local = naive.replace(tzinfo=ZoneInfo(tz))
-    return local.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    try:
+        moment = local.astimezone(timezone.utc)
+    except OverflowError:  # e.g. 9999-12-31 23:00 in Chicago is past the year 9999 in UTC
+        raise ValueError(f"{value!r} is out of range") from None
+    return moment.replace(microsecond=0).isoformat()
 
 
 def utc_to_local_input(value: str | None, tz: str) -> str:

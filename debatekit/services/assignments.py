@@ -80,7 +80,7 @@ def _clean_dates(timezone: str, due_at: str, cutoff_at: str) -> tuple[str | None
 
 
 def _clean_instructions(instructions: str) -> str:
-    instructions = (instructions or "").strip()
+    instructions = (instructions or "").replace("\x00", "").strip()
     if len(instructions) > MAX_INSTRUCTIONS:
         raise ServiceError(f"Instructions can be at most {MAX_INSTRUCTIONS} characters.", field="instructions")
     return instructions
@@ -194,7 +194,7 @@ def draw_positions(db, assignment: dict, position_keys, *, seed=None, absent_ids
     seed = _clean_seed(seed)
     roster = _roster_ids(db, assignment["class_id"])
     roster_set = set(roster)
-    absent = {int(a) for a in absent_ids if str(a).isdigit() and int(a) in roster_set}
+    absent = {int(a) for a in map(str, absent_ids) if a.isascii() and a.isdigit() and int(a) in roster_set}
     with write_transaction(db):
         current = position_rows(db, assignment["id"])
         locked = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -29,6 +30,8 @@ class NewStudent:
 
 def clean_class_name(name: str) -> str:
     name = " ".join((name or "").split())
+    # Control characters (NUL and the like) cannot be typed on purpose and break printouts.
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
     if not name:
         raise ServiceError("Please give the class a name, for example “Period 3 Civics”.", field="name")
     if len(name) > MAX_CLASS_NAME:

@@ -127,9 +127,13 @@ def get_submission(db, assignment_id: int, student_id: int):
 
 
 def _parse_version(value) -> int:
+    # A version is a whole number (the form sends digits, the autosave a JSON integer):
+    # floats, booleans and infinities are refused rather than rounded.
     try:
+        if isinstance(value, (bool, float)):
+            raise TypeError
         version = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ServiceError("The page did not say which draft version it holds. Reload the page; your text is kept.", field="version") from None
     if version < 0 or version > 2**62:
         raise ServiceError("That draft version is not valid. Reload the page; your text is kept.", field="version")

@@ -64,6 +64,12 @@ def _word_count(argument: dict) -> int:
     return sum(len(p.split()) for p in parts)
 
 
+def _typed_version(stored: int) -> int:
+    """The version the refused form was built on, or the stored one when it sent nonsense."""
+    typed = request.form.get("draft_version") or request.form.get("base_version") or ""
+    return int(typed) if typed.isascii() and typed.isdigit() and len(typed) < 19 else stored
+
+
 def student_workspace(assignment: dict, *, typed: dict | None = None, error=None, conflict=None, status=None):
     """GET /assignments/ID for a student: their position and their argument."""
     from .assignments import lesson_and_motion  # noqa: PLC0415 (avoid a circular import)
@@ -76,7 +82,7 @@ def student_workspace(assignment: dict, *, typed: dict | None = None, error=None
         argument = typed
         # After a conflict the form must carry the stored version so an explicit
         # "keep mine" can replace it; otherwise the version the page was built on.
-        version = conflict["version"] if conflict else int(request.form.get("draft_version") or request.form.get("base_version") or stored["version"])
+        version = conflict["version"] if conflict else _typed_version(stored["version"])
     else:
         argument = stored
         version = stored["version"]
