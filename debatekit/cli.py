@@ -7,6 +7,7 @@ import sys
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from . import db as database
 from .services import ServiceError, accounts
@@ -17,6 +18,7 @@ def _db():
 
 
 @click.command("migrate")
+@with_appcontext
 def migrate_command():
     """Apply any pending database migrations."""
     applied = database.migrate(_db())
@@ -24,6 +26,7 @@ def migrate_command():
 
 
 @click.command("create-teacher")
+@with_appcontext
 @click.option("--username", prompt=True)
 @click.option("--display-name", prompt="Display name")
 @click.option("--password", default=None, help="omit to be asked (safer: not kept in shell history)")
@@ -41,6 +44,7 @@ def create_teacher_command(username, display_name, password):
 
 
 @click.command("check-lessons")
+@with_appcontext
 def check_lessons_command():
     """Validate every lesson file; exit 1 if any is broken."""
     from .lessons import check_lessons
@@ -53,6 +57,7 @@ def check_lessons_command():
 
 
 @click.command("backup")
+@with_appcontext
 @click.argument("path")
 def backup_command(path):
     """Copy the live database to PATH (SQLite online backup) and check the copy."""
@@ -61,6 +66,7 @@ def backup_command(path):
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
     """Load a demo classroom: a teacher, 24 students, an assignment with work in progress."""
     from .lessons import LessonLibrary
@@ -88,6 +94,7 @@ def _student_id(db, username: str) -> int:
 
 
 @click.command("export-student")
+@with_appcontext
 @click.argument("username")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="write to this file instead of the screen")
 def export_student_command(username, output):
@@ -108,6 +115,7 @@ def export_student_command(username, output):
 
 
 @click.command("delete-student")
+@with_appcontext
 @click.argument("username")
 @click.option("--yes", is_flag=True, help="do not ask for confirmation")
 def delete_student_command(username, yes):
