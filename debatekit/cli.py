@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import sqlite3
 import sys
 
 import click
@@ -61,7 +62,10 @@ def check_lessons_command():
 @click.argument("path")
 def backup_command(path):
     """Copy the live database to PATH (SQLite online backup) and check the copy."""
-    result = database.backup(current_app.config["DATABASE"], path)
+    try:
+        result = database.backup(current_app.config["DATABASE"], path)
+    except (RuntimeError, sqlite3.Error) as error:
+        raise click.ClickException(f"Backup failed: {error}. Any earlier backup at {path} was left as it was.") from None
     click.echo(f"Backup written to {path}; integrity check: {result}")
 
 

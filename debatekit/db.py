@@ -93,20 +93,30 @@ def backup(source_path: str, target_path: str) -> str:
 
     Returns the integrity_check result ("ok" when the copy is sound); raises
     RuntimeError otherwise so a broken backup is never mistaken for a good one.
+    The copy is written beside the target and renamed over it only once it has
+    passed the check, so a failed or interrupted backup leaves the previous
+    backup in place.
     """
+    if not Path(source_path).is_file():
+        raise RuntimeError(f"there is no database at {source_path}")
     target = Path(target_path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        target.unlink()
-    source = sqlite3.connect(source_path, timeout=BUSY_TIMEOUT_MS / 1000)
-    dest = sqlite3.connect(str(target))
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
     try:
-        source.backup(dest)
-        dest.execute("PRAGMA journal_mode = DELETE")
-        result = dest.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        dest.close()
-        source.close()
-    if result != "ok":
-        raise RuntimeError(f"integrity check of the backup failed: {result}")
+        source = sqlite3.connect(source_path, timeout=BUSY_TIMEOUT_MS / 1000)
+        dest = sqlite3.connect(str(partial))
+        try:
+            source.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE")
+            result = dest.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            dest.close()
+            source.close()
+        if result != "ok":
+            raise RuntimeError(f"integrity check of the backup failed: {result}")
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return result

@@ -479,3 +479,30 @@ def test_sigkill_mid_burst_loses_no_acknowledged_write(tmp_path):
           f"unacknowledged writes found committed: {totals['committed_unacked']}")
     assert totals["rounds"] == len(KILL_AFTER)
     Path(tmp_path / "sigkill-summary.json").write_text(json.dumps(totals))
+
+
+def test_a_failed_backup_never_replaces_or_poses_as_a_good_one(app, tmp_path):
+    teacher = app.test_client()
+    signup_teacher(teacher)
+    create_class(teacher, "Kept safe")
+    target = tmp_path / "backups" / "latest.sqlite3"
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    good = target.read_bytes()
+
+    # The database the kit points at is damaged (here: not a database at all).
+    damaged = tmp_path / "damaged.sqlite3"
+    damaged.write_bytes(b"this is not an SQLite database" * 200)
+    app.config["DATABASE"] = str(damaged)
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code != 0
+    assert "Backup failed" in result.output
+    assert target.read_bytes() == good, "the previous good backup is untouched"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["latest.sqlite3"], "no partial copy left behind"
+
+    # A mistyped database path is an error, not an empty database created there and backed up.
+    missing = tmp_path / "no-such-folder" / "nothing.sqlite3"
+    app.config["DATABASE"] = str(missing)
+    result = runner.invoke(args=["backup", str(tmp_path / "other.sqlite3")])
+    assert result.exit_code != 0 and "Backup failed" in result.output
+    assert not missing.exists() and not (tmp_path / "other.sqlite3").exists()
