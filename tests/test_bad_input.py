@@ -278,9 +278,12 @@ def test_lone_surrogates_in_json_are_replaced_and_pairs_kept(world):
 
 MALFORMED = [b"", b"{", b"{'claim': 'x'}", b'{"claim": "x"', b"nul", b"\x00", b"{\"claim\": \"x\"}}", b"\xef\xbb\xbf{bad"]
 NOT_OBJECTS = [b"null", b"[]", b'[{"claim": "x"}]', b'"claim"', b"1", b"true", b"NaN"]
+# Nesting deeper than Python's recursion limit makes json.loads raise RecursionError, not ValueError.
+TOO_DEEP = [b"[" * 100_000 + b"]" * 100_000, b'{"claim": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+            b'{"evidence": ' + b'{"a":' * 20_000 + b"1" + b"}" * 20_000 + b"}"]
 
 
-@pytest.mark.parametrize("body", MALFORMED + NOT_OBJECTS, ids=repr)
+@pytest.mark.parametrize("body", MALFORMED + NOT_OBJECTS + TOO_DEEP, ids=lambda b: repr(b)[:40])
 def test_malformed_or_non_object_json_is_400(world, body):
     response = autosave(world, body)
     assert response.status_code == 400

@@ -133,7 +133,10 @@ def draft(assignment_id: int):
     assignment = _student_assignment(assignment_id)
     as_json = request.is_json
     if as_json:
-        payload = request.get_json(silent=True)
+        try:
+            payload = request.get_json(silent=True)
+        except RecursionError:  # thousands of nested brackets: not an autosave
+            payload = None
         if not isinstance(payload, dict):
             return jsonify(error="bad_request", message="The autosave was not valid JSON. Your text is still on the page."), 400
         raw, base_version = payload, payload.get("base_version")
