@@ -191,9 +191,21 @@ def handle_csrf_error(error: CSRFError):
     )
     endpoint = request.endpoint
     if endpoint in _RERENDER_ON_CSRF and (endpoint in _PUBLIC_FORMS or current_user.is_authenticated):
+        # The view is called directly, so first run what Flask would have run before it:
+        # the blueprint's role check (a student must not get a teacher's form back).
+        for name in request.blueprints:
+            for check in current_app.before_request_funcs.get(name, ()):
+                refused = check()
+                if refused is not None:
+                    return refused
         view = current_app.view_functions[endpoint]
-        response = current_app.make_response(view(**(request.view_args or {})))
-        response.status_code = 400
+        try:
+            response = current_app.make_response(view(**(request.view_args or {})))
+        except HTTPException as refused:
+            # The view's loader refused the object (404): answer that, not a 500.
+            return current_app.handle_http_exception(refused)
+        if response.status_code < 400:  # a refusal (404 for the wrong role) keeps its status
+            response.status_code = 400
         return response
     # Fallback: show every typed field on a page with a fresh form to send it again.
     fields = [(k, v) for k, v in request.form.items(multi=True) if k not in SECRET_FIELDS]
