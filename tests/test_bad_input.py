@@ -560,10 +560,15 @@ INTERESTING = [
 ]
 
 
+# Ids, versions, seeds, groups and scores: what int() and str.isdigit() disagree about, and beyond.
+NUMBERISH = ["\u00b2", "\u0663", "\uff11", "-1", "0", "+1", " 1", "1 ", "1.5", "1e309", "0x10", "9" * 25, "9" * 5000, "Infinity", "NaN"]
+
+
 def field_value(valid: str | None = None):
     """Random text, random bytes (possibly invalid UTF-8), or a value chosen to hit edge cases;
     for fields that guard the rest of a form, often the valid value, so fuzzing reaches past them."""
     anything = st.one_of(
+        st.sampled_from(NUMBERISH),
         st.sampled_from(INTERESTING),
         st.text(max_size=60),
         st.binary(max_size=60),
@@ -574,12 +579,21 @@ def field_value(valid: str | None = None):
     return st.one_of(st.just(valid), anything)
 
 
-def field_entries(names, valid: dict[str, str]):
-    """For each field: left out, sent once, or sent several times."""
-    return st.fixed_dictionaries(
-        {},
-        optional={name: st.lists(field_value(valid.get(name)), min_size=1, max_size=3) for name in names},
-    )
+@st.composite
+def field_entries(draw, names, valid: dict[str, str]):
+    """A valid form with some fields mutated: each chosen field is fuzzed, left out or sent
+    several times. Few mutations at a time reach deep into a form; many test its first checks."""
+    mutated = draw(st.sets(st.sampled_from(names), max_size=len(names)))
+    entries = {}
+    for name in names:
+        if name not in mutated:
+            if name in valid:
+                entries[name] = [valid[name]]
+            continue
+        mode = draw(st.sampled_from(["fuzz", "omit", "repeat"]))
+        if mode != "omit":
+            entries[name] = draw(st.lists(field_value(valid.get(name)), min_size=1 if mode == "fuzz" else 2, max_size=1 if mode == "fuzz" else 3))
+    return entries
 
 
 def encode_pairs(token: str, fields: dict) -> bytes:
@@ -619,9 +633,12 @@ VALID = {
     "seed": "7", "absent": "{sid}", "position": "pro", "group": "1", "locked": "1",
     "claim": "A fuzzed claim", "draft_version": "0", "base_version": "0", "evidence_source": "un-charter",
     "score_claim": "3", "score_evidence": "2", "release": "1", "current_password": PASSWORD, "new_password": PASSWORD,
+    "evidence": "A fact from the charter", "reasoning": "Because", "rebuttal": "But", "comment": "Good work",
+    "instructions": "Read first", "due_at": "2031-05-01T10:00", "cutoff_at": "2031-05-02T10:00",
 }
-EXAMPLES_PER_FORM = 60
-JSON_EXAMPLES = 250
+FORM_VALID = {"login": {"username": "graded", "next": "/"}}
+EXAMPLES_PER_FORM = 80
+JSON_EXAMPLES = 300
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES_PER_FORM, deadline=None, database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
@@ -661,7 +678,7 @@ def test_fuzz_forms_never_500(fuzz_world, form, monkeypatch):
     path = template.format(cid=w.cid, aid=w.aid, sid=w.sid, sub=w.sub)
     seen = {"n": 0}
 
-    valid = {k: v.format(code=w.code, sid=w.sid, n="{n}") for k, v in VALID.items()}
+    valid = {k: v.format(code=w.code, sid=w.sid, n="{n}") for k, v in {**VALID, **FORM_VALID.get(name, {})}.items()}
 
     @FUZZ_SETTINGS
     @given(entries=field_entries(fields, valid))
@@ -682,6 +699,7 @@ def test_fuzz_forms_never_500(fuzz_world, form, monkeypatch):
             conn.conn.close()
         token = csrf_from(client, "/signup" if who == "anon" else "/")
         response = client.post(path, data=encode_pairs(token, entries), content_type=FORM)
+        seen[response.status_code] = seen.get(response.status_code, 0) + 1
         assert response.status_code < 500
         if response.status_code >= 400:
             assert response.status_code in (400, 403, 404, 409, 413), response.status_code
@@ -689,7 +707,9 @@ def test_fuzz_forms_never_500(fuzz_world, form, monkeypatch):
 
     run()
     w.counts[name] = seen["n"]
+    print(f"{name}: {seen}")
     assert seen["n"] >= EXAMPLES_PER_FORM // 2
+    assert any(code in seen for code in (200, 302)), "some fuzzed inputs must get through the form's checks"
     assert_db_consistent(w.db_path)
 
 
@@ -741,3 +761,32 @@ def test_fuzz_json_autosave_never_500(fuzz_world):
     assert w.student.get(f"/assignments/{w.aid}").status_code == 200
     assert w.teacher.get(f"/assignments/{w.aid}/submissions").status_code == 200
     print("fuzz examples per form:", w.counts, "total", sum(w.counts.values()))
+
+
+# --- every GET page with odd query strings and path segments ---------------------------------------------
+
+QUERY_PARAMS = ["q", "next", "filter", "code", "lesson", "paper", "position", "group", "names", "format", "seed"]
+ODD_QUERY_VALUES = ["%00", "%FF%FE", "%ED%A0%80", "9" * 400, "-1", "%3Cscript%3E", "..%2F..%2Fetc%2Fpasswd", "%2F%2Fevil.example", "a%0D%0Ab"]
+ODD_SLUGS = ["%00", "%FF", "..", "no-such-lesson", "x" * 300, "%ED%A0%80", "what-is-sovereignty%00"]
+
+
+def test_every_get_page_survives_odd_query_strings_and_slugs(world):
+    clients = {"anon": world.app.test_client(), "teacher": world.teacher, "student": world.ana}
+    sid = world.ids["ana"]
+    rules = [r for r in world.app.url_map.iter_rules() if "GET" in r.methods and r.endpoint != "static"]
+    assert len(rules) >= 15
+    requests = 0
+    for rule in rules:
+        slugs = ODD_SLUGS + ["what-is-sovereignty"] if "<slug>" in rule.rule else [None]
+        for slug in slugs:
+            path = (rule.rule.replace("<int:class_id>", str(world.cid)).replace("<int:assignment_id>", str(world.aid))
+                    .replace("<int:student_id>", str(sid)).replace("<int:submission_id>", "1"))
+            if slug is not None:
+                path = path.replace("<slug>", slug)
+            for value in ODD_QUERY_VALUES if slug in (None, "what-is-sovereignty") else ODD_QUERY_VALUES[:2]:
+                query = "&".join(f"{name}={value}" for name in QUERY_PARAMS)
+                for who, client in clients.items():
+                    response = client.get(path, query_string=query)
+                    requests += 1
+                    assert response.status_code < 500, (who, path, query)
+    assert requests > 500
