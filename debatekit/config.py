@@ -39,6 +39,9 @@ class Defaults:
     LOGIN_FAILURE_WINDOW_MINUTES = 15
     LOGIN_FAILURES_PER_ACCOUNT = 10
     LOGIN_FAILURES_PER_ADDRESS = 100  # a whole class shares one school address
+    # Wrong join codes from one address in the same window: typos pass, guessing codes
+    # (to read a class's names) does not.
+    JOIN_FAILURES_PER_ADDRESS = 100
     TRUSTED_PROXIES = 0  # number of reverse proxies in front (for the client address)
     PUBLIC_URL = ""  # e.g. https://debate.example.org, for QR codes and login cards
 

@@ -648,7 +648,7 @@ FUZZ_SETTINGS = settings(
 @pytest.fixture(scope="module")
 def fuzz_world(tmp_path_factory):
     """One classroom for all fuzzed forms (building it per example would be slow)."""
-    app = make_app(tmp_path_factory.mktemp("fuzz"), LOGIN_FAILURES_PER_ADDRESS=10_000)
+    app = make_app(tmp_path_factory.mktemp("fuzz"), LOGIN_FAILURES_PER_ADDRESS=10_000, JOIN_FAILURES_PER_ADDRESS=10_000)
     teacher = app.test_client()
     signup_teacher(teacher)
     cid = create_class(teacher)

@@ -454,6 +454,41 @@ def test_a_student_in_another_teachers_class_cannot_be_deleted_by_one_teacher(sc
     assert login(school.app.test_client(), "benq").status_code == 302
 
 
+def test_join_codes_cannot_be_guessed_at_speed(tmp_path):
+    """A join code opens a class's roster (teammates' names) to whoever has it, so wrong
+    codes are counted per network address like failed sign-ins."""
+    app = make_app(tmp_path, JOIN_FAILURES_PER_ADDRESS=5)
+    teacher = app.test_client()
+    signup_teacher(teacher)
+    code = join_code_of(teacher, create_class(teacher))
+    wrong = "XXX-XXX" if code != "XXX-XXX" else "YYY-YYY"
+    guesser = {"REMOTE_ADDR": "127.0.0.2"}
+    for n in range(5):
+        response = post_form(app.test_client(), "/join", {"join_code": wrong, "display_name": "G", "username": f"guess{n}", "password": PASSWORD},
+                             token_from="/join", environ_base=guesser)
+        assert response.status_code == 400 and "does not match an open class" in page(response)
+    response = post_form(app.test_client(), "/join", {"join_code": code, "display_name": "Lucky Guess", "username": "luckyguess", "password": PASSWORD},
+                         token_from="/join", environ_base=guesser)
+    assert response.status_code == 429
+    assert "Too many wrong join codes" in page(response) and "Lucky Guess" in page(response)
+    assert user_count(app, "luckyguess") == 0
+    # Another address (another school) is not affected; a signed-in student is counted too.
+    other = app.test_client()
+    assert post_form(other, "/join", {"join_code": code, "display_name": "Real Student", "username": "realstudent", "password": PASSWORD},
+                     token_from="/join", environ_base={"REMOTE_ADDR": "127.0.0.3"}).status_code == 302
+    response = post_form(other, "/join", {"join_code": code}, token_from="/join", environ_base=guesser)
+    assert response.status_code == 429
+    # The count lasts for the sign-in window only.
+    conn = database.connect(app.config["DATABASE"])
+    with database.write_transaction(conn):
+        conn.execute("UPDATE login_failures SET failed_at = '2000-01-01T00:00:00+00:00'")
+    conn.conn.close()
+    response = post_form(app.test_client(), "/join", {"join_code": code, "display_name": "Lucky Later", "username": "luckylater", "password": PASSWORD},
+                         token_from="/join", environ_base=guesser)
+    assert response.status_code == 302
+    assert make_app(tmp_path / "defaults").config["JOIN_FAILURES_PER_ADDRESS"] == 100
+
+
 # --- the command line ------------------------------------------------------------------------------------
 
 

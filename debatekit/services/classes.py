@@ -6,6 +6,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, available_timezones
 
 from ..db import utcnow, write_transaction
@@ -226,6 +227,28 @@ def find_class_by_code(db, code: str) -> dict | None:
         return None
     row = db.execute("SELECT * FROM classes WHERE join_code = ? AND archived = 0", [code]).fetchone()
     return dict(row) if row else None
+
+
+JOIN_THROTTLED = (
+    "Too many wrong join codes from this network. Wait {minutes} minutes and try again, "
+    "or ask your teacher to add you to the class."
+)
+
+
+def check_join_throttle(db, address: str, *, window_minutes: int, per_address: int) -> None:
+    """Refuse joining from an address that sent too many wrong codes recently:
+    a class's code is the key to its roster, so it must not be guessable at speed."""
+    since = (datetime.now(timezone.utc) - timedelta(minutes=window_minutes)).replace(microsecond=0).isoformat()
+    count = db.execute("SELECT COUNT(*) FROM login_failures WHERE key = ? AND failed_at >= ?", [f"join:{address}", since]).fetchone()[0]
+    if count >= per_address:
+        raise ServiceError(JOIN_THROTTLED.format(minutes=window_minutes), status=429)
+
+
+def record_wrong_join_code(db, address: str, *, window_minutes: int) -> None:
+    since = (datetime.now(timezone.utc) - timedelta(minutes=window_minutes)).replace(microsecond=0).isoformat()
+    with write_transaction(db):
+        db.execute("INSERT INTO login_failures (key, failed_at) VALUES (?, ?)", [f"join:{address}", utcnow()])
+        db.execute("DELETE FROM login_failures WHERE failed_at < ?", [since])
 
 
 def join_class(db, code: str, student_id: int) -> dict:

@@ -106,7 +106,10 @@ def join():
     if form_submitted():
         db = get_db()
         code = request.form.get("join_code", "")
+        window = int(current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
         try:
+            classes.check_join_throttle(db, client_address(), window_minutes=window,
+                                        per_address=int(current_app.config["JOIN_FAILURES_PER_ADDRESS"]))
             if current_user.is_authenticated:
                 joined = classes.join_class(db, code, current_user.id)
             else:
@@ -119,6 +122,8 @@ def join():
                 )
                 _sign_in(user)
         except ServiceError as exc:
+            if exc.field == "join_code":
+                classes.record_wrong_join_code(db, client_address(), window_minutes=window)
             error = exc
         else:
             flash(f"You joined {joined['name']}.", "success")
