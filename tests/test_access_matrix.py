@@ -247,11 +247,12 @@ def test_cell(world, fresh, rule, method, role):
         assert before != after or (rule, role) in {("/join", "student")}, f"{method} {request['path']} as {role}: allowed, but wrote nothing"
 
 
-def test_matrix_size(shared_app):
-    """The numbers quoted in the closing note."""
+def test_matrix_size(shared_app, capsys):
+    """The numbers quoted in the closing note (printed even without -s)."""
     rules = {r for r, _ in TABLE}
     assert len(CELLS) == len(TABLE) * 5
-    print(f"access matrix: {len(rules)} routes, {len(TABLE)} route×method rows × {len(ROLES)} roles = {len(CELLS)} cells")
+    with capsys.disabled():
+        print("\n" + f"access matrix: {len(rules)} routes, {len(TABLE)} route×method rows × {len(ROLES)} roles = {len(CELLS)} cells")
 
 
 # --- ids of other classes, in URLs and in bodies ---------------------------------------

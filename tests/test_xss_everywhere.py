@@ -45,7 +45,6 @@ import json
 import re
 from collections import Counter, defaultdict
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -827,8 +826,9 @@ def test_fields_that_are_echoed_back(app, small_class):
     _finish(audit, full={kind for kind in audit.reach})
 
 
-def test_summary_of_payloads_and_outputs():
-    """The counts for the closing note (runs last in this file; empty when run alone)."""
+def test_summary_of_payloads_and_outputs(capsys):
+    """The counts for the closing note (runs last in this file; skipped when run alone).
+    Printed to the terminal even without -s."""
     if not RESULTS:
         pytest.skip("run the whole file to get the summary")
     kinds: dict[str, set[int]] = defaultdict(set)
@@ -840,5 +840,8 @@ def test_summary_of_payloads_and_outputs():
     total = sum(len(v) for v in kinds.values())
     lines = [f"{N} payloads x {len(kinds)} output kinds: {total} payload-output pairs, {sum(fetches.values())} fetches"]
     lines += [f"  {kind:<36} {len(kinds[kind]):>4}/{N}  ({fetches[kind]} fetches)" for kind in sorted(kinds)]
-    print("\n".join(lines))
+    inert_only = sorted(set(fetches) - set(kinds))
+    lines.append(f"  plus {len(inert_only)} outputs without user text, checked inert: " + ", ".join(inert_only))
+    with capsys.disabled():
+        print("\n" + "\n".join(lines))
     assert all(len(v) == N for v in kinds.values()), "\n".join(lines)
