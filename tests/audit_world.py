@@ -159,6 +159,18 @@ class World:
         return fast_app(tmp_path, DATABASE=path, SECRET_KEY=self.secret_key)
 
 
+def full_snapshot(db_path: str, *, except_login_failures: bool = False) -> dict[str, list[tuple]]:
+    """Every row of every table, login_failures included unless asked (sign-in POSTs record failures)."""
+    conn = database.connect(db_path)
+    try:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        if except_login_failures:
+            names = [n for n in names if n != "login_failures"]
+        return {n: [tuple(r) for r in conn.execute(f"SELECT * FROM [{n}] ORDER BY rowid")] for n in names}
+    finally:
+        conn.conn.close()
+
+
 def _ids(db_path: str) -> dict[str, int]:
     conn = database.connect(db_path)
     try:

@@ -19,6 +19,8 @@ Cell codes:
     302                       a redirect that stays on the site (not to /login)
     <code>*                   may change the database (an allowed write);
                               every other cell must leave every table unchanged
+                              (login_failures too, except for POST /login, which
+                              records failed sign-ins by design)
 
 For every response: never a 500; nothing of the other class (names, usernames,
 join code, argument text, comments) in the body. For every refused response
@@ -38,8 +40,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from audit_world import ROLE_HEADINGS, ROLES, build_world, fast_app, fill, request_for, url_args
-from conftest import login, table_snapshot
+from audit_world import ROLE_HEADINGS, ROLES, build_world, fast_app, fill, full_snapshot, request_for, url_args
+from conftest import login
 
 MATRIX = """
 rule                                                              method  anon   student  other_st  owner   other_t
@@ -236,9 +238,11 @@ def test_cell(world, fresh, rule, method, role):
     expected, may_write = parse_cell(TABLE[(rule, method)][role])
     client, token = world.client(fresh, role)
     request = request_for(world, rule, method, role, token)
-    before = table_snapshot(fresh.config["DATABASE"])
+    # Every table counts, login_failures too; only a sign-in POST may record a failed attempt.
+    sign_in = (rule, method) == ("/login", "POST")
+    before = full_snapshot(fresh.config["DATABASE"], except_login_failures=sign_in)
     response = client.open(**request)
-    after = table_snapshot(fresh.config["DATABASE"])
+    after = full_snapshot(fresh.config["DATABASE"], except_login_failures=sign_in)
     sent = json.dumps([request.get("data"), request.get("json")])
     check_response(world, role, method, request["path"], expected, may_write, response, before, after, sent)
     if may_write and response.status_code < 400 and method == "POST" and expected != "login":
@@ -259,7 +263,7 @@ def test_matrix_size(shared_app, capsys):
 
 
 def _snapshot(app):
-    return table_snapshot(app.config["DATABASE"])
+    return full_snapshot(app.config["DATABASE"])
 
 
 def foreign_url_cases(world):

@@ -23,9 +23,9 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from audit_world import ROLES, build_world, fast_app, fill, request_for, url_args
+from audit_world import full_snapshot as snapshot_of
 from conftest import PASSWORD
 from test_access_matrix import TABLE as MATRIX
-from debatekit import db as database
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +48,7 @@ def fresh(world, shared_app, tmp_path_factory):
 
 def full_snapshot(app) -> dict[str, list[tuple]]:
     """Every row of every table, login_failures included."""
-    conn = database.connect(app.config["DATABASE"])
-    try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
-        return {n: [tuple(r) for r in conn.execute(f"SELECT * FROM [{n}] ORDER BY rowid")] for n in names}
-    finally:
-        conn.conn.close()
+    return snapshot_of(app.config["DATABASE"])
 
 
 def without_login_failures(snapshot: dict) -> dict:
