@@ -134,7 +134,23 @@ def delete_student_command(username, yes):
     click.echo(f"Deleted {username}.")
 
 
+@click.command("reset-password")
+@with_appcontext
+@click.argument("username")
+def reset_password_command(username):
+    """Give any account a new temporary password (for students in several teachers' classes, and teachers)."""
+    from .services import classes
+
+    db = _db()
+    user = accounts.get_user_by_username(db, username)
+    if user is None:
+        raise click.ClickException(f"No account with the username '{username}'.")
+    new = classes.set_temporary_password(db, user.id)
+    click.echo(f"New temporary password for {new.username}: {new.temporary_password}")
+    click.echo("Every device signed in to this account has been signed out.")
+
+
 def init_app(app) -> None:
     for command in (migrate_command, create_teacher_command, check_lessons_command, backup_command, seed_demo_command,
-                    export_student_command, delete_student_command):
+                    export_student_command, delete_student_command, reset_password_command):
         app.cli.add_command(command)

@@ -168,3 +168,19 @@ def test_scrypt_is_the_production_hash(tmp_path):
 
     assert check_password_hash(hashed, "a long passphrase " * 20)
     assert not check_password_hash(hashed, ("a long passphrase " * 20)[:-1]), "no truncation of long passphrases"
+
+
+def test_reset_refused_for_a_student_shared_with_another_teacher_and_cli_resets(app, classroom):
+    other = app.test_client()
+    signup_teacher(other, username="otherteacher")
+    other_class = create_class(other, name="Other class")
+    ana = classroom["students"]["ana"]
+    post_form(ana, "/join", {"join_code": join_code_of(other, other_class)}, token_from="/join")
+    response = post_form(classroom["teacher"], f"/classes/{classroom['class_id']}/students/{classroom['ids']['ana']}/reset-password", token_from=f"/classes/{classroom['class_id']}")
+    assert response.status_code == 403
+    assert login(app.test_client(), "ana", PASSWORD).status_code == 302, "the password is unchanged"
+    result = app.test_cli_runner().invoke(args=["reset-password", "ana"])
+    assert result.exit_code == 0, result.output
+    new_password = re.search(r"New temporary password for ana: (\S+)", result.output).group(1)
+    assert login(app.test_client(), "ana", new_password).status_code == 302
+    assert login(app.test_client(), "ana", PASSWORD).status_code == 400

@@ -10,6 +10,7 @@ import sqlite3
 
 from ..db import utcnow, write_transaction
 from . import ServiceError
+from . import classes
 from .submissions import evidence_items
 
 
@@ -72,19 +73,13 @@ def export_student(db, student_id: int, *, include_unreleased_feedback: bool = F
     }
 
 
-def teachers_of(db, student_id: int) -> set[int]:
-    return {r[0] for r in db.execute(
-        "SELECT DISTINCT c.teacher_id FROM enrollments e JOIN classes c ON c.id = e.class_id WHERE e.student_id = ?", [student_id]
-    )}
-
-
 def delete_student(db, student_id: int, *, requested_by_teacher: int | None = None) -> str:
     """Delete a student and everything about them. A teacher may delete only a
     student who is in no other teacher's class (the account is shared)."""
     row = db.execute("SELECT username FROM users WHERE id = ? AND role = 'student'", [student_id]).fetchone()
     if row is None:
         raise ServiceError("No such student.", status=404)
-    if requested_by_teacher is not None and teachers_of(db, student_id) - {requested_by_teacher}:
+    if requested_by_teacher is not None and classes.teachers_of(db, student_id) - {requested_by_teacher}:
         raise ServiceError(
             "This student is also in another teacher's class, so their account cannot be deleted from here. "
             "Remove them from your roster instead, or ask whoever runs the kit to delete the account."

@@ -12,6 +12,7 @@ from ..services import ServiceError, classes
 from ..timezones import timezone_choices
 from ..web import form_submitted, keeps_form, render_form, require_role
 from .access import get_class_for, get_student_in_class
+from .lessons import with_lesson_titles
 
 bp = Blueprint("classes", __name__, url_prefix="/classes")
 bp.before_request(require_role("teacher"))
@@ -66,7 +67,7 @@ def _class_page(klass: dict, *, error=None, status=None):
         join_code=classes.format_join_code(klass["join_code"]),
         join_link=join_url(klass["join_code"]),
         roster=classes.roster(db, klass["id"]),
-        assignments=assignment_service.assignments_of_class(db, klass["id"]),
+        assignments=with_lesson_titles(assignment_service.assignments_of_class(db, klass["id"])),
         timezones=timezone_choices(),
         batch_id=secrets.token_hex(8),
     )
@@ -139,7 +140,7 @@ def add_students(class_id: int):
 @bp.route("/<int:class_id>/students/<int:student_id>/reset-password", methods=["POST"])
 def reset_password(class_id: int, student_id: int):
     klass, student = get_student_in_class(current_user, class_id, student_id)
-    new = classes.reset_student_password(get_db(), klass["id"], student["id"])
+    new = classes.reset_student_password(get_db(), klass["id"], student["id"], current_user.id)
     return render_form(
         "classes/credentials.html",
         klass=klass,
