@@ -12,6 +12,7 @@ checks the database (integrity_check, foreign_key_check).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -389,7 +390,7 @@ def test_odd_ids_in_draw_bodies_are_ignored(world):
     response = join_as_new_student(world.app.test_client(), join_code_of(other, other_class), "outsider")
     assert response.status_code == 302
     outsider = query(world.db_path, "SELECT id FROM users WHERE username = 'outsider'")[0]["id"]
-    absent = ["-1", "0", *HUGE_IDS, "\u00b2", "\u0663", "1e3", "abc", "", " 1", str(outsider), str(world.ids["ben"])]
+    absent = ["-1", "0", *HUGE_IDS, "9" * 5000, "\u00b2", "\u0663", "1e3", "abc", "", " 1", str(outsider), str(world.ids["ben"])]
     response = post_form(world.teacher, f"/assignments/{world.aid}/positions", {"seed": "5", "absent": absent},
                          token_from=f"/assignments/{world.aid}")
     assert response.status_code == 302
@@ -637,8 +638,9 @@ VALID = {
     "instructions": "Read first", "due_at": "2031-05-01T10:00", "cutoff_at": "2031-05-02T10:00",
 }
 FORM_VALID = {"login": {"username": "graded", "next": "/"}}
-EXAMPLES_PER_FORM = 80
-JSON_EXAMPLES = 300
+# FUZZ_EXAMPLES=1000 python -m pytest tests/test_bad_input.py -k fuzz  runs a deeper search.
+EXAMPLES_PER_FORM = int(os.environ.get("FUZZ_EXAMPLES", 80))
+JSON_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 300))
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES_PER_FORM, deadline=None, database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],

@@ -194,7 +194,8 @@ def draw_positions(db, assignment: dict, position_keys, *, seed=None, absent_ids
     seed = _clean_seed(seed)
     roster = _roster_ids(db, assignment["class_id"])
     roster_set = set(roster)
-    absent = {int(a) for a in map(str, absent_ids) if a.isascii() and a.isdigit() and int(a) in roster_set}
+    # Only plain ASCII digits of a sane length are ids ("²".isdigit() is True; int() refuses 5000 digits).
+    absent = {int(a) for a in map(str, absent_ids) if a.isascii() and a.isdigit() and len(a) < 19 and int(a) in roster_set}
     with write_transaction(db):
         current = position_rows(db, assignment["id"])
         locked = [
