@@ -29,7 +29,9 @@ from __future__ import annotations
 import html
 import logging
 import re
+import sys
 import threading
+from collections import OrderedDict
 
 import markdown
 import nh3
@@ -273,12 +275,60 @@ def render_plain_paragraphs(text: str) -> str:
     )
 
 
+# --- cache ---------------------------------------------------------------------------
+#
+# The same student text is rendered again and again: a submitted argument is
+# immutable, and the review board shows all 35 arguments of a class (six
+# Markdown fields each) every time the teacher saves a comment and the page
+# reloads. Rendering them was most of the board's time: its median went from
+# 168 ms to 37 ms with this cache on a 2-core machine (bench/run.py, see
+# BENCHMARKS.md; the target is 50 ms). render_markdown is a pure function of
+# its text, so results can be kept. The cache is least-recently-used and
+# bounded by the memory its keys and values take (4 MB: the boards of 15 to 20
+# classes of 35), not by entry count, so long texts cannot make the process
+# grow; a text too big for 1/64 of it is not kept, and neither is a fallback.
+_CACHE_BYTES = 4 * 1024 * 1024
+_CACHE_MAX_ENTRY = _CACHE_BYTES // 64
+_cache: OrderedDict[str, str] = OrderedDict()
+_cache_bytes = 0
+_cache_lock = threading.Lock()
+
+
+def _cache_get(text: str) -> str | None:
+    with _cache_lock:
+        html_text = _cache.get(text)
+        if html_text is not None:
+            _cache.move_to_end(text)
+        return html_text
+
+
+def _cache_put(text: str, html_text: str) -> None:
+    global _cache_bytes
+    size = sys.getsizeof(text) + sys.getsizeof(html_text)
+    if size > _CACHE_MAX_ENTRY:
+        return
+    with _cache_lock:
+        if text in _cache:
+            return
+        _cache[text] = html_text
+        _cache_bytes += size
+        while _cache_bytes > _CACHE_BYTES:
+            old_text, old_html = _cache.popitem(last=False)
+            _cache_bytes -= sys.getsizeof(old_text) + sys.getsizeof(old_html)
+
+
 def render_markdown(text: str) -> str:
     """Markdown (lesson text or student text) -> sanitised HTML.
 
     Returns a plain str; callers wrap it in ``markupsafe.Markup``. Links to
-    other sites carry ``rel="noopener noreferrer nofollow"``.
+    other sites carry ``rel="noopener noreferrer nofollow"``. Recent results
+    are cached (see above).
     """
+    if isinstance(text, str):
+        cached = _cache_get(text)
+        if cached is not None:
+            return cached
+    key = text
     text = _clean_text(text)
     if not text.strip():
         return ""
@@ -295,4 +345,7 @@ def render_markdown(text: str) -> str:
         return render_plain_paragraphs(text)
     finally:
         _local.slug_counts = {}
-    return _A_TAG.sub(_add_rel, _sanitize(converted))
+    result = _A_TAG.sub(_add_rel, _sanitize(converted))
+    if isinstance(key, str):
+        _cache_put(key, result)  # only successful conversions: a fallback is retried next time
+    return result
