@@ -26,6 +26,8 @@ class Preset:
     segments: tuple[Segment, ...]
     prep_minutes_per_team: float = 0
     note: str = ""
+    prep_teams: tuple[str, ...] = ()  # names of the prep-time pools on the projector
+    coin: tuple[str, ...] = ()  # the two sides of the coin flip, when the format starts with one
 
     @property
     def total_minutes(self) -> float:
@@ -33,40 +35,43 @@ class Preset:
 
 
 PUBLIC_FORUM = Preset(
-    "public-forum",
+    "pf",
     "Public Forum (classroom)",
     (
-        Segment("First constructive", 4, "pro"),
-        Segment("Second constructive", 4, "con"),
+        Segment("Constructive (first team)", 4, "pro"),
+        Segment("Constructive (second team)", 4, "con"),
         Segment("Crossfire", 3, "both"),
-        Segment("First rebuttal", 4, "pro"),
-        Segment("Second rebuttal", 4, "con"),
+        Segment("Rebuttal (first team)", 4, "pro"),
+        Segment("Rebuttal (second team)", 4, "con"),
         Segment("Crossfire", 3, "both"),
-        Segment("First summary", 3, "pro"),
-        Segment("Second summary", 3, "con"),
+        Segment("Summary (first team)", 3, "pro"),
+        Segment("Summary (second team)", 3, "con"),
         Segment("Grand crossfire", 3, "both"),
-        Segment("First final focus", 2, "pro"),
-        Segment("Second final focus", 2, "con"),
+        Segment("Final focus (first team)", 2, "pro"),
+        Segment("Final focus (second team)", 2, "con"),
     ),
     prep_minutes_per_team=3,
     note="A coin flip decides: the winner picks the side or the speaking order, the other team the other. "
-    "The order above assumes Pro speaks first. Each team has 3 minutes of prep to use whenever it chooses.",
+    "Printed speaking orders assume Pro speaks first. Each team has 3 minutes of prep to use whenever it chooses.",
+    prep_teams=("Pro", "Con"),
+    coin=("Pro team", "Con team"),
 )
 
 LINCOLN_DOUGLAS = Preset(
-    "lincoln-douglas",
+    "ld",
     "Lincoln–Douglas style",
     (
         Segment("Affirmative constructive", 6, "pro"),
-        Segment("Cross-examination", 3, "con"),
+        Segment("Cross-examination (negative asks)", 3, "con"),
         Segment("Negative constructive", 7, "con"),
-        Segment("Cross-examination", 3, "pro"),
+        Segment("Cross-examination (affirmative asks)", 3, "pro"),
         Segment("First affirmative rebuttal", 4, "pro"),
         Segment("Negative rebuttal", 6, "con"),
         Segment("Second affirmative rebuttal", 3, "pro"),
     ),
     prep_minutes_per_team=3,
     note="One against one. Each case names a value and a criterion. Sides alternate across rounds.",
+    prep_teams=("Affirmative", "Negative"),
 )
 
 STRUCTURED_ACADEMIC_CONTROVERSY = Preset(
@@ -74,10 +79,10 @@ STRUCTURED_ACADEMIC_CONTROVERSY = Preset(
     "Structured Academic Controversy",
     (
         Segment("Prepare", 5, "all"),
-        Segment("Presentations: pair A, then pair B (the other pair takes notes)", 10, "both"),
-        Segment("Reverse positions and present again", 10, "both"),
-        Segment("Drop roles: write a consensus statement", 10, "all"),
-        Segment("Report", 5, "all"),
+        Segment("Presentations (pair A then pair B)", 10, "both"),
+        Segment("Reverse positions (pairs switch sides)", 10, "both"),
+        Segment("Consensus statement", 10, "all"),
+        Segment("Report to the class", 5, "all"),
     ),
     note="Quads of two pairs. Pair A argues yes and pair B no; halfway, they switch; at the end they drop roles.",
 )
@@ -100,6 +105,19 @@ def hearing(role_count: int) -> Preset:
     )
 
 
+def hearing_running_order(speakers: list[str]) -> Preset:
+    """The hearing with one opening and one closing statement per speaking role,
+    in order, as the chair calls them (the projector's timer runs each one)."""
+    base = hearing(len(speakers))
+    count = max(1, len(speakers))
+    opening, questions, closing, vote = base.segments
+    segments = [Segment(f"Opening statement: {name}", opening.minutes / count, "all") for name in speakers]
+    segments.append(questions)
+    segments += [Segment(f"Closing statement: {name}", closing.minutes / count, "all") for name in speakers]
+    segments.append(vote)
+    return Preset(base.key, base.label, tuple(segments), note=base.note)
+
+
 def presets(role_count: int = 6) -> list[Preset]:
     return [PUBLIC_FORUM, LINCOLN_DOUGLAS, STRUCTURED_ACADEMIC_CONTROVERSY, hearing(role_count)]
 
@@ -114,10 +132,13 @@ def preset_for(fmt: str, role_count: int = 6) -> Preset:
 
 
 def as_json(preset: Preset) -> dict:
+    """A preset as the projector's timer reads it (static/timer.js)."""
     return {
         "key": preset.key,
         "label": preset.label,
-        "prep_minutes_per_team": preset.prep_minutes_per_team,
+        "prep_seconds": int(round(preset.prep_minutes_per_team * 60)),
+        "prep_teams": list(preset.prep_teams),
+        "coin": list(preset.coin),
         "note": preset.note,
         "segments": [{"name": s.name, "seconds": int(round(s.minutes * 60)), "speaker": s.speaker} for s in preset.segments],
     }

@@ -16,75 +16,20 @@
 
   // --- presets -----------------------------------------------------------------
 
-  function seg(name, minutes) { return { name: name, seconds: Math.round(minutes * 60) }; }
-
-  var PRESETS = {
-    pf: {
-      name: "Public Forum (classroom)",
-      segments: function () {
-        return [
-          seg("Constructive (first team)", 4),
-          seg("Constructive (second team)", 4),
-          seg("Crossfire", 3),
-          seg("Rebuttal (first team)", 4),
-          seg("Rebuttal (second team)", 4),
-          seg("Crossfire", 3),
-          seg("Summary (first team)", 3),
-          seg("Summary (second team)", 3),
-          seg("Grand crossfire", 3),
-          seg("Final focus (first team)", 2),
-          seg("Final focus (second team)", 2)
-        ];
-      },
-      // 3 minutes of prep per team, used whenever the team chooses.
-      prep: { seconds: 3 * 60, teams: ["Pro", "Con"] },
-      // The winner of the toss chooses the side or the speaking order.
-      coin: ["Pro team", "Con team"]
-    },
-    ld: {
-      name: "Lincoln–Douglas style",
-      segments: function () {
-        return [
-          seg("Affirmative constructive", 6),
-          seg("Cross-examination (negative asks)", 3),
-          seg("Negative constructive", 7),
-          seg("Cross-examination (affirmative asks)", 3),
-          seg("First affirmative rebuttal", 4),
-          seg("Negative rebuttal", 6),
-          seg("Second affirmative rebuttal", 3)
-        ];
-      },
-      prep: { seconds: 3 * 60, teams: ["Affirmative", "Negative"] }
-    },
-    sac: {
-      name: "Structured Academic Controversy",
-      segments: function () {
-        return [
-          seg("Prepare", 5),
-          seg("Presentations (pair A then pair B)", 10),
-          seg("Reverse positions (pairs switch sides)", 10),
-          seg("Consensus statement", 10),
-          seg("Report to the class", 5)
-        ];
-      }
-    },
-    hearing: {
-      name: "Stakeholder hearing",
-      // Opening statements 2 minutes each and closing statements 1 minute each,
-      // for every role (or team) on this page.
-      segments: function (speakers) {
-        var list = [];
-        speakers.forEach(function (s) { list.push(seg("Opening statement: " + s, 2)); });
-        list.push(seg("Questions from the committee", 10));
-        speakers.forEach(function (s) { list.push(seg("Closing statement: " + s, 1)); });
-        list.push(seg("Committee vote", 3));
-        return list;
-      }
-    },
-    custom: { name: "Custom", custom: true }
-  };
-
-  var FORMAT_PRESET = { "two-sides": "pf", "small-groups": "pf", sac: "sac", roles: "hearing" };
+  // Presets come from the server (debatekit/formats.py), the same data the
+  // printed debate-day packets use, so the clock matches the paper.
+  var PRESETS = {};
+  try {
+    JSON.parse(root.getAttribute("data-presets") || "[]").forEach(function (p) {
+      PRESETS[p.key] = {
+        name: p.label,
+        segments: p.segments.map(function (s) { return { name: s.name, seconds: s.seconds }; }),
+        prep: p.prep_seconds ? { seconds: p.prep_seconds, teams: p.prep_teams } : null,
+        coin: p.coin && p.coin.length ? p.coin : null
+      };
+    });
+  } catch (e) { PRESETS = {}; }
+  PRESETS.custom = { name: "Custom", custom: true };
 
   var MAX_SEGMENTS = 50;
   var MAX_MINUTES = 180;
@@ -126,12 +71,6 @@
     staticNote: $("timer-static-note"),
     announcer: $("timer-announcer")
   };
-
-  var speakers = [];
-  try {
-    speakers = JSON.parse(root.getAttribute("data-speakers") || "[]").map(function (s) { return s.label; });
-  } catch (e) { speakers = []; }
-  if (speakers.length < 2) { speakers = ["Speaker 1", "Speaker 2"]; }
 
   // --- state -------------------------------------------------------------------
 
@@ -541,7 +480,7 @@
       return;
     }
     els.customForm.hidden = true;
-    state.segments = preset.segments(speakers);
+    state.segments = preset.segments.slice();
     buildPools(preset.prep || null);
     state.coinTeams = preset.coin || null;
     els.coin.hidden = !preset.coin;
@@ -674,7 +613,7 @@
   if (els.staticNote) { els.staticNote.hidden = true; }
   showCustomError("");
 
-  choosePreset(FORMAT_PRESET[root.getAttribute("data-format")] || root.getAttribute("data-preset") || "pf", { quiet: true });
+  choosePreset(root.getAttribute("data-preset") || "pf", { quiet: true });
   root.setAttribute("data-ready", "true");
 
   // For tests and the curious: the parser, without touching the page.

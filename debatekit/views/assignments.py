@@ -3,9 +3,12 @@ student's view, the projector view and the JSON export."""
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import formats
 from ..db import get_db
 from ..services import ServiceError
 from ..services import assignments as service
@@ -189,14 +192,25 @@ def present(assignment_id: int):
     assignment = get_teacher_assignment(current_user, assignment_id)
     lesson, motion = lesson_and_motion(assignment)
     keys = position_keys(assignment, motion)
+    labels = {k: position_label(motion, k) for k in keys}
+    data = service.overview(get_db(), assignment)
+    # The hearing gives an opening and a closing statement to every role that
+    # has students (to all of the motion's roles before a draw).
+    speaking = [k for k in keys if any(teams.get(k) for teams in data["groups"].values())] or keys
+    presets = [formats.PUBLIC_FORUM, formats.LINCOLN_DOUGLAS, formats.STRUCTURED_ACADEMIC_CONTROVERSY,
+               formats.hearing_running_order([labels[k] for k in speaking])]
+    default = formats.preset_for(assignment["format"]).key
+    preset = next(p for p in presets if p.key == default)
     return render_template(
         "assignments/present.html",
         assignment=assignment,
         lesson=lesson,
         motion=motion,
         keys=keys,
-        labels={k: position_label(motion, k) for k in keys},
-        data=service.overview(get_db(), assignment),
+        labels=labels,
+        data=data,
+        preset=preset,
+        presets_json=json.dumps([formats.as_json(p) for p in presets]),
     )
 
 
