@@ -62,7 +62,7 @@ import loadgen  # noqa: E402
 import positions_bench  # noqa: E402
 import seed as seeding  # noqa: E402
 
-from app import DEFAULT_THREADS  # noqa: E402  (app.py's default waitress thread count; --threads overrides)
+from app import DEFAULT_CONNECTION_LIMIT, DEFAULT_THREADS  # noqa: E402  (app.py's serving defaults)
 
 TARGETS = {
     "lesson_ratio": 0.5,
@@ -125,11 +125,13 @@ def machine(threads: int) -> dict:
 class Server:
     """`python app.py --port P --threads N` in its own process, on the benchmark's instance folder."""
 
-    def __init__(self, instance: Path, threads: int, app_dir: Path = ROOT):
+    def __init__(self, instance: Path, threads: int, app_dir: Path = ROOT, connection_limit: int | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = open(instance / "server.log", "w")  # noqa: SIM115 (closed in stop)
         env = dict(os.environ, DEBATEKIT_INSTANCE=str(instance))
+        if connection_limit:
+            env["DEBATEKIT_CONNECTION_LIMIT"] = str(connection_limit)
         self.process = subprocess.Popen(
             [sys.executable, "app.py", "--port", str(self.port), "--threads", str(threads)],
             cwd=app_dir, env=env, stdout=self.log, stderr=subprocess.STDOUT,
@@ -211,6 +213,17 @@ class Pool:
         if kind == "error":
             raise RuntimeError("a load worker failed:\n" + payload)
         return payload
+
+    def cpu_seconds(self) -> float:
+        """CPU used by the load-generating processes so far (they share the machine with the server)."""
+        total = 0.0
+        for proc in self.procs:
+            try:
+                t = psutil.Process(proc.pid).cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                pass
+        return total
 
     def run(self, *command) -> list[dict]:
         for conn in self.conns:
@@ -398,11 +411,12 @@ def scenario_review(server: Server, seeded, *, requests: int) -> dict:
 def scenario_period(server: Server, seeded, *, students: int, seconds: float, interval: float, read_every: int, processes: int) -> dict:
     pool = Pool(server.base, period_accounts(seeded, students), processes)
     try:
-        cpu0, rss0 = server.cpu_seconds(), server.rss_mb()
+        cpu0, rss0, client0 = server.cpu_seconds(), server.rss_mb(), pool.cpu_seconds()
         t0 = time.time()
         answers = pool.run("period", time.time() + 1.0, seconds, interval, read_every)
         wall = time.time() - t0
         cpu = server.cpu_seconds() - cpu0
+        client_cpu = pool.cpu_seconds() - client0
         rss = server.rss_mb()
     finally:
         pool.close()
@@ -423,6 +437,7 @@ def scenario_period(server: Server, seeded, *, students: int, seconds: float, in
         "errors": len(errors),
         "error_samples": errors[:5],
         "server_cpu_share": round(cpu / wall, 2),  # CPU seconds per wall second (2.0 = both cores)
+        "client_cpu_share": round(client_cpu / wall, 2),
         "rss_mb": round(max(rss0, rss), 1),
     }
 
@@ -600,7 +615,8 @@ def info_lines(r: dict) -> list[str]:
     if period:
         kinds = ", ".join(f"{k} n={v['n']} p50 {v['p50_ms']} / p99 {v['p99_ms']} ms" for k, v in period["per_kind"].items())
         lines.append(f"school period: p50 {period['p50_ms']} ms, max {period['max_ms']} ms; {kinds}; "
-                     f"server CPU {period['server_cpu_share']} cores; RSS {period['rss_mb']} MB")
+                     f"CPU: server {period['server_cpu_share']} cores, load generator {period['client_cpu_share']} cores; "
+                     f"RSS {period['rss_mb']} MB")
         if period["error_samples"]:
             lines.append(f"  first errors: {period['error_samples']}")
     review = _ok(r, "review")
@@ -676,7 +692,12 @@ def main(argv=None) -> int:
     seeded = seeding.seed(db_path, period_students=max(args.students, args.clients))
     results["seed_counts"] = {k: v for k, v in seeded.counts.items() if k in ("users", "classes", "assignments", "submissions", "submission_versions", "feedback")}
     print(f"  seeded in {time.time() - t0:.0f} s: {seeded.counts}", file=sys.stderr, flush=True)
-    server = Server(instance, args.threads, args.app_dir.resolve())
+    # Each student's client holds one connection: a period larger than app.py's
+    # default connection limit (1000) needs a higher one, as it would in production.
+    limit = args.students + 100 if args.students + 100 > DEFAULT_CONNECTION_LIMIT else None
+    if limit:
+        results["app_dir_note"] += f", DEBATEKIT_CONNECTION_LIMIT={limit}"
+    server = Server(instance, args.threads, args.app_dir.resolve(), limit)
     step = lambda name: print(f"[{time.strftime('%H:%M:%S')}] {name} (load {loadavg()})", file=sys.stderr, flush=True)  # noqa: E731
     try:
         peaks = results["rss_peak_mb"] = {}
