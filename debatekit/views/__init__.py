@@ -2,7 +2,7 @@
 
 
 def register_blueprints(app) -> None:
-    from . import assignments, auth, classes, lessons, main, submissions
+    from . import assignments, auth, classes, handouts, lessons, main, submissions
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -10,3 +10,4 @@ def register_blueprints(app) -> None:
     app.register_blueprint(classes.bp)
     app.register_blueprint(assignments.bp)
     app.register_blueprint(submissions.bp)
+    app.register_blueprint(handouts.bp)

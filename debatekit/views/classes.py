@@ -7,6 +7,7 @@ import secrets
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
+from .. import qrcodes
 from ..db import get_db
 from ..services import ServiceError, classes
 from ..timezones import timezone_choices
@@ -133,6 +134,7 @@ def add_students(class_id: int):
         klass=klass,
         students=created,
         sign_in_url=sign_in_url(),
+        qr_svg=qrcodes.svg_markup(sign_in_url(), "QR code: the class sign-in page"),
         title=f"{len(created)} new student{'s' if len(created) != 1 else ''}",
     )
 
@@ -146,6 +148,7 @@ def reset_password(class_id: int, student_id: int):
         klass=klass,
         students=[new],
         sign_in_url=sign_in_url(),
+        qr_svg=qrcodes.svg_markup(sign_in_url(), "QR code: the class sign-in page"),
         title=f"New password for {new.display_name}",
     )
 
