@@ -7,7 +7,8 @@ lines, then the reading in Markdown (docs/lesson-format.md is the format).
 validated and rendered once; on every call the library stats the files and
 re-reads only those whose modification time, size or inode changed, so a
 request never re-renders an unchanged lesson, and an edited file shows up on
-the next request. A file with errors becomes a :class:`BrokenLesson` carrying
+the next request (or, for a library made with ``recheck_seconds``, as the web
+app's is, at most that many seconds later). A file with errors becomes a :class:`BrokenLesson` carrying
 every error found (each naming the file, the field path and what is wrong);
 it never stops the other lessons from being served.
 """
@@ -19,6 +20,7 @@ import difflib
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
@@ -764,13 +766,20 @@ def _sort_key(entry: Entry) -> tuple[int, int, str, str]:
 class LessonLibrary:
     """The lessons of one directory, parsed once and re-read when a file changes.
 
-    Every public method first looks at the directory (one ``stat`` per file)
-    and re-parses only files that were added or changed; removed files drop
-    out. Safe to share between threads.
+    Every public method first looks at the directory (one ``stat`` per file;
+    at most once per ``recheck_seconds`` when that is set) and re-parses only
+    files that were added or changed; removed files drop out. Safe to share
+    between threads.
     """
 
-    def __init__(self, directory: Path | str) -> None:
+    def __init__(self, directory: Path | str, *, recheck_seconds: float = 0.0) -> None:
         self.directory = Path(directory)
+        # 0: look at the directory on every call. The web app passes 1 s: a
+        # directory scan is ten stat() calls, and on a busy server each one
+        # gives up Python's lock to the other threads and waits to get it back;
+        # bench/run.py found a fifth of a lesson page's server time there.
+        self.recheck_seconds = recheck_seconds
+        self._checked_at: float | None = None  # time.monotonic() of the last scan
         self.render_count = 0  # files parsed and rendered so far (lessons and the guide)
         self._lock = threading.Lock()
         self._files: dict[str, tuple[tuple[int, int, int, int], Entry]] = {}
@@ -850,8 +859,12 @@ class LessonLibrary:
         return found
 
     def _refresh(self) -> list[Entry]:
+        checked = self._checked_at
+        if checked is not None and self.recheck_seconds and time.monotonic() - checked < self.recheck_seconds:
+            return self._entries  # replaced whole under the lock, so this read needs none
+        # Scan outside the lock: threads must not queue behind each other's stat() calls.
+        found = self._scan()
         with self._lock:
-            found = self._scan()
             changed = found.keys() != self._files.keys()
             for name, (path, key) in found.items():
                 cached = self._files.get(name)
@@ -866,6 +879,7 @@ class LessonLibrary:
                     del self._files[name]
             if changed:
                 self._entries = sorted((entry for _, entry in self._files.values()), key=_sort_key)
+            self._checked_at = time.monotonic()
             return self._entries
 
 

@@ -112,3 +112,26 @@ def test_password_hashing_runs_at_most_one_per_core(monkeypatch):
     for t in threads:
         t.join()
     assert peak[0] == 2
+
+
+def test_lesson_library_with_recheck_seconds_looks_at_the_directory_at_most_that_often(tmp_path, monkeypatch):
+    import shutil
+
+    from conftest import ROOT
+    from debatekit import lessons as lessons_module
+
+    folder = tmp_path / "lessons"
+    folder.mkdir()
+    source = ROOT / "lessons" / "what-is-sovereignty.md"
+    shutil.copy(source, folder / "what-is-sovereignty.md")
+    now = [1000.0]
+    monkeypatch.setattr(lessons_module.time, "monotonic", lambda: now[0])
+    library = lessons_module.LessonLibrary(folder, recheck_seconds=1.0)
+    first = library.get("what-is-sovereignty")
+    assert first is not None
+    shutil.copy(source, folder / "copy-of-it.md")
+    now[0] += 0.5
+    assert library.get("copy-of-it") is None  # not looked at yet
+    now[0] += 0.6
+    assert library.get("copy-of-it") is not None  # looked again after a second
+    assert library.get("what-is-sovereignty") is first  # and nothing unchanged was re-parsed

@@ -13,7 +13,8 @@ def library():
     lib = current_app.extensions.get("debatekit.lessons")
     if lib is None:
         from ..lessons import LessonLibrary  # noqa: PLC0415
-        lib = current_app.extensions["debatekit.lessons"] = LessonLibrary(current_app.config["LESSONS_DIR"])
+        # An edited lesson file shows up within a second (see LessonLibrary).
+        lib = current_app.extensions["debatekit.lessons"] = LessonLibrary(current_app.config["LESSONS_DIR"], recheck_seconds=1.0)
     return lib
 
 
