@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import PASSWORD, create_class, csrf_from, join_as_new_student, join_code_of, login, logout, make_app, post_form, signup_teacher
+from conftest import PASSWORD, create_class, join_as_new_student, join_code_of, login, logout, make_app, post_form, signup_teacher
 
 
 def test_landing_offers_signup_join_and_library(client):

@@ -38,7 +38,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import PASSWORD, ROOT, add_students, create_assignment, create_class, csrf_from, login, make_app, signup_teacher
+from conftest import PASSWORD, ROOT, add_students, create_assignment, create_class, login, make_app, signup_teacher
 from debatekit.services.submissions import evidence_items
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

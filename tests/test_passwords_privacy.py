@@ -28,7 +28,6 @@ from conftest import (
     PASSWORD,
     create_assignment,
     create_class,
-    csrf_from,
     draw_positions,
     join_as_new_student,
     join_code_of,

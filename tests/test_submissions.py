@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import PASSWORD, create_assignment, csrf_from, draw_positions, post_form
+from conftest import create_assignment, csrf_from, draw_positions, post_form
 from debatekit import db as database
 
 

@@ -7,7 +7,6 @@ result.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -384,26 +383,16 @@ def student_view(db, assignment: dict, student_id: int) -> dict:
 
 def export(db, assignment: dict, *, rubric_keys=()) -> dict:
     """The JSON export of DESIGN.md §7: assignment, then one entry per student."""
-    rows = db.execute(
-        """
-        SELECT u.id, u.username, u.display_name, p.position, p.absent, p.group_no, p.speaking_order,
-               s.status, s.submitted_at, s.late, f.scores, f.released_at
-        FROM enrollments e JOIN users u ON u.id = e.student_id
-        LEFT JOIN positions p ON p.assignment_id = ? AND p.student_id = u.id
-        LEFT JOIN submissions s ON s.assignment_id = ? AND s.student_id = u.id
-        LEFT JOIN feedback f ON f.submission_id = s.id
-        WHERE e.class_id = ?
-        ORDER BY u.display_name COLLATE NOCASE, u.username
-        """,
-        [assignment["id"], assignment["id"], assignment["class_id"]],
-    ).fetchall()
+    from .submissions import review_rows  # noqa: PLC0415 (the review board's one query serves the export too)
+
+    rows = review_rows(db, assignment)
     students = []
     for r in rows:
-        scores = json.loads(r["scores"]) if r["scores"] else {}
+        scores = r["scores"]
         scores = {k: scores[k] for k in rubric_keys if k in scores} if rubric_keys else scores
         students.append(
             {
-                "id": r["id"],
+                "id": r["student_id"],
                 "username": r["username"],
                 "display_name": r["display_name"],
                 "position": r["position"],

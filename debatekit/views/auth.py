@@ -140,7 +140,7 @@ def account():
     error = None
     if form_submitted():
         try:
-            token = accounts.change_password(
+            accounts.change_password(
                 get_db(),
                 current_user.id,
                 request.form.get("current_password", ""),
