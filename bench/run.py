@@ -1,7 +1,7 @@
 """Civic Debate Kit load benchmark: every scenario of issue 9, side by side
 with the floor, in one run, printed as one table.
 
-    python bench/run.py            # the full run (the school period lasts 60 s; about 4 minutes in all)
+    python bench/run.py            # the full run (the school period lasts 60 s; about 3 minutes in all)
     python bench/run.py --quick    # a shorter run for development (15 s period, shorter throughput rounds)
     python bench/run.py --json results.json --threads 8
 
