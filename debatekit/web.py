@@ -66,11 +66,11 @@ class LoginUser(UserMixin):
 
     @property
     def is_teacher(self) -> bool:
-        return self.role == "teacher"
+        return self.user.is_teacher
 
     @property
     def is_student(self) -> bool:
-        return self.role == "student"
+        return self.user.is_student
 
 
 @login_manager.user_loader

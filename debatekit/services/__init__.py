@@ -2,6 +2,17 @@
 return plain values; they never touch the Flask request."""
 
 
+import unicodedata
+
+
+def single_line(text: str | None) -> str:
+    """A name as people mean it: runs of white space become one space, and
+    control characters (NUL and the like, never typed on purpose, and they
+    break printouts) are dropped."""
+    text = " ".join((text or "").split())
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+
+
 class ServiceError(Exception):
     """A rule was broken by the user's input. The message is shown to the user
     as is, so it must be clear and must not leak what others own."""

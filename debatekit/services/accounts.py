@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import utcnow, write_transaction
-from . import ServiceError
+from . import ServiceError, single_line
 
 MIN_PASSWORD_LENGTH = 8
 # Long passphrases are welcome; the cap only stops a megabyte "password"
@@ -75,8 +75,7 @@ def get_user_by_username(db, username: str) -> User | None:
 
 
 def clean_display_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = single_line(name)
     if not name:
         raise ServiceError("Please enter a name.", field="display_name")
     if len(name) > MAX_NAME_LENGTH:

@@ -15,6 +15,7 @@ from .. import positions as pos
 from ..db import utcnow, write_transaction
 from ..timezones import local_input_to_utc, parse_utc
 from . import ServiceError
+from .submissions import review_rows
 
 FORMAT_LABELS = {
     "two-sides": "Two sides (whole class)",
@@ -383,9 +384,7 @@ def student_view(db, assignment: dict, student_id: int) -> dict:
 
 def export(db, assignment: dict, *, rubric_keys=()) -> dict:
     """The JSON export of DESIGN.md §7: assignment, then one entry per student."""
-    from .submissions import review_rows  # noqa: PLC0415 (the review board's one query serves the export too)
-
-    rows = review_rows(db, assignment)
+    rows = review_rows(db, assignment)  # the review board's one query serves the export too
     students = []
     for r in rows:
         scores = r["scores"]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, available_timezones
 
 from ..db import utcnow, write_transaction
-from . import ServiceError
+from . import ServiceError, single_line
 from . import accounts
 
 # No 0/O, 1/I/L, 5/S or 2/Z: codes are read off a projector and typed by hand.
@@ -31,9 +30,7 @@ class NewStudent:
 
 
 def clean_class_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    # Control characters (NUL and the like) cannot be typed on purpose and break printouts.
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = single_line(name)
     if not name:
         raise ServiceError("Please give the class a name, for example “Period 3 Civics”.", field="name")
     if len(name) > MAX_CLASS_NAME:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..db import get_db
-from ..services import ServiceError, accounts, classes
+from ..services import ServiceError, accounts, classes, privacy
 from ..web import LoginUser, client_address, form_submitted, keeps_form, render_form
 
 bp = Blueprint("auth", __name__)
@@ -161,10 +161,6 @@ def account():
 @login_required
 def my_data():
     """A student downloads everything the kit stores about them."""
-    from flask import jsonify  # noqa: PLC0415
-
-    from ..services import privacy  # noqa: PLC0415
-
     if not current_user.is_student:
         return redirect(url_for("auth.account"))
     response = jsonify(privacy.export_student(get_db(), current_user.id))

@@ -9,7 +9,8 @@ from flask_login import current_user
 
 from .. import qrcodes
 from ..db import get_db
-from ..services import ServiceError, classes
+from ..services import ServiceError, classes, privacy
+from ..services import assignments as assignment_service
 from ..timezones import timezone_choices
 from ..web import form_submitted, keeps_form, render_form, require_role
 from .access import get_class_for, get_student_in_class
@@ -58,8 +59,6 @@ def index():
 
 def _class_page(klass: dict, *, error=None, status=None):
     db = get_db()
-    from ..services import assignments as assignment_service  # noqa: PLC0415 (optional until assignments land)
-
     return render_form(
         "classes/show.html",
         error=error,
@@ -163,8 +162,6 @@ def remove_student(class_id: int, student_id: int):
 
 @bp.route("/<int:class_id>/students/<int:student_id>/delete", methods=["POST"])
 def delete_student(class_id: int, student_id: int):
-    from ..services import privacy  # noqa: PLC0415
-
     klass, student = get_student_in_class(current_user, class_id, student_id)
     if request.form.get("confirm") != student["username"]:
         flash(f"To delete {student['display_name']} for good, type their username ({student['username']}) to confirm.", "warning")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
+from ..lessons import LessonLibrary
+
 bp = Blueprint("lessons", __name__)
 
 
@@ -12,7 +14,6 @@ def library():
     """The app's one lesson library (parsed files are cached inside it)."""
     lib = current_app.extensions.get("debatekit.lessons")
     if lib is None:
-        from ..lessons import LessonLibrary  # noqa: PLC0415
         # An edited lesson file shows up within a second (see LessonLibrary).
         lib = current_app.extensions["debatekit.lessons"] = LessonLibrary(current_app.config["LESSONS_DIR"], recheck_seconds=1.0)
     return lib

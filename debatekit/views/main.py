@@ -8,6 +8,8 @@ from flask import Blueprint, render_template, send_from_directory, current_app
 from flask_login import current_user
 
 from ..db import get_db
+from ..rendering import render_markdown
+from ..services import assignments as assignment_service
 from ..services import classes
 from .lessons import with_lesson_titles
 
@@ -21,8 +23,6 @@ def index():
     db = get_db()
     if current_user.is_teacher:
         return render_template("main/teacher_dashboard.html", classes=classes.classes_of_teacher(db, current_user.id))
-    from ..services import assignments as assignment_service  # noqa: PLC0415
-
     return render_template(
         "main/student_dashboard.html",
         classes=classes.classes_of_student(db, current_user.id),
@@ -37,8 +37,6 @@ def favicon():
 
 @bp.route("/privacy")
 def privacy():
-    from ..rendering import render_markdown  # noqa: PLC0415
-
     path = Path(current_app.root_path) / "PRIVACY.md"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Privacy\n\nSee PRIVACY.md in the kit's folder."
     return render_template("main/privacy.html", privacy_html=render_markdown(text))

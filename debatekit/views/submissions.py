@@ -18,6 +18,7 @@ from ..services import submissions as service
 from ..timezones import format_local
 from ..web import form_submitted, keeps_form, render_form, role_required
 from .access import get_assignment_for, get_submission_for, get_teacher_assignment
+from .assignments import lesson_and_motion, position_keys, position_label
 
 bp = Blueprint("submissions", __name__)
 
@@ -72,7 +73,6 @@ def _typed_version(stored: int) -> int:
 
 def student_workspace(assignment: dict, *, typed: dict | None = None, error=None, conflict=None, status=None):
     """GET /assignments/ID for a student: their position and their argument."""
-    from .assignments import lesson_and_motion  # noqa: PLC0415 (avoid a circular import)
 
     db = get_db()
     lesson, motion = lesson_and_motion(assignment)
@@ -201,7 +201,6 @@ def revise(assignment_id: int):
 @bp.route("/assignments/<int:assignment_id>/submissions")
 @role_required("teacher")
 def review(assignment_id: int):
-    from .assignments import lesson_and_motion, position_keys, position_label  # noqa: PLC0415
 
     assignment = get_teacher_assignment(current_user, assignment_id)
     lesson, motion = lesson_and_motion(assignment)
@@ -234,7 +233,6 @@ def review(assignment_id: int):
 @bp.route("/submissions/<int:submission_id>/feedback", methods=["POST"])
 @role_required("teacher")
 def feedback(submission_id: int):
-    from .assignments import lesson_and_motion  # noqa: PLC0415
 
     submission, assignment = get_submission_for(current_user, submission_id)
     lesson, _ = lesson_and_motion(assignment)
@@ -262,7 +260,6 @@ def neutralise(cell) -> str:
 @bp.route("/assignments/<int:assignment_id>/grades.csv")
 @role_required("teacher")
 def grades_csv(assignment_id: int):
-    from .assignments import lesson_and_motion, position_label  # noqa: PLC0415
 
     assignment = get_teacher_assignment(current_user, assignment_id)
     lesson, motion = lesson_and_motion(assignment)
